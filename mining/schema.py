@@ -200,6 +200,13 @@ def to_table(rows: Iterable[dict[str, Any]], schema: pa.Schema = SCHEMA) -> pa.T
     return pa.table({name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names}, schema=schema)
 
 
+def to_frame(table: pa.Table) -> "pd.DataFrame":
+    """Arrow table -> pandas with nullable integers (``Int64``) so a missing year is <NA>, not a float NaN."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}.get)
+
+
 def schema_markdown() -> str:
     """The record schema as a Markdown table (column, Arrow type, meaning)."""
     lines = ["| column | type | meaning |", "| --- | --- | --- |"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from mining.errors import HINT_FORMAT, InputError, Location, UnknownFormatError
 from mining.ingest.base import BadRecords, Parser, Row, locate_decode_error, read_head, registry
-from mining.schema import to_table
+from mining.schema import to_frame, to_table
 
 __all__ = ["detect_format", "get_parser", "iter_file", "read_file", "BadRecords"]
 
@@ -60,5 +60,4 @@ def iter_file(path: Path | str, fmt: str | None = None, bad: BadRecords | None =
 def read_file(path: Path | str, fmt: str | None = None, skip_bad: bool = False) -> pd.DataFrame:
     """Parse a whole file into a DataFrame in the record schema (for files that fit in memory)."""
     bad = BadRecords(skip_bad=skip_bad)
-    table = to_table(iter_file(path, fmt, bad))
-    return table.to_pandas()
+    return to_frame(to_table(iter_file(path, fmt, bad)))
