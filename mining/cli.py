@@ -1,0 +1,246 @@
+"""The ``mining`` command line: a thin layer over the library; each command opens the workspace and calls
+one library function. Every command's help ends with an ``Example:`` (a test checks it)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mining.config import Config, load_config
+from mining.errors import MiningError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="From raw bibliographic and patent exports to the tables of a national AI competitiveness index.")
+bench_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Benchmarks that write reports to eval/reports/.")
+app.add_typer(bench_app, name="bench")
+
+console = Console(stderr=True)
+out = Console()
+
+WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace folder (default ./workspace, or MINING_WORKSPACE).")
+
+
+class _State:
+    config: Config = Config()
+
+
+state = _State()
+
+
+@app.callback()
+def main(
+    config_file: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (default ./mining.toml if present, or MINING_CONFIG)."),
+    log_level: Optional[str] = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO, or MINING_LOG_LEVEL)."),
+) -> None:
+    """Analysts' tool for the research-and-innovation pillar of an AI competitiveness index.
+
+    Example: mining ingest savedrecs.txt scopus.csv && mining dedup && mining records --out works.csv
+    """
+    state.config = load_config(config_file, log_level=log_level)
+    logging.basicConfig(level=state.config.log_level.upper(), format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False, show_time=False)], force=True)
+
+
+def _config(workspace: Optional[Path] = None, out_dir: Optional[Path] = None) -> Config:
+    return state.config.replace(workspace=workspace, out_dir=out_dir)
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
+                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Export files (or folders of them) to store."),
+    workspace: Optional[Path] = WorkspaceOpt,
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Force a format instead of detecting it (see `mining formats`)."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip malformed records (listed in the workspace's reports/) instead of stopping."),
+) -> None:
+    """Read export files into the workspace. The same file twice adds nothing; a bad file adds nothing.
+
+    Example: mining ingest exports/savedrecs.txt exports/scopus.csv --workspace ws
+    """
+    from mining.ingest.runner import ingest_paths
+    from mining.store import Workspace
+
+    config = _config(workspace)
+    ws = Workspace(config.workspace)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("ingest", total=None)
+            results = ingest_paths(paths, ws, fmt=fmt, skip_bad=skip_bad, batch_size=config.ingest_batch_size,
+                                   progress=lambda p, n: bar.update(task, description=p.name, completed=n))
+    except MiningError as exc:
+        _fail(exc)
+        return
+    table = Table("file", "format", "status", "records", "bad", "warnings")
+    for r in results:
+        table.add_row(Path(r.path).name, r.format or "-", r.status, f"{r.records:,}", str(r.bad_records), str(r.warnings))
+    out.print(table)
+    for r in results:
+        if r.bad_records:
+            console.print(f"{r.bad_records} bad record(s) in {r.path} skipped; listed in {r.report}")
+        if r.error:
+            console.print(f"[red]{r.error}[/]")
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def dedup(workspace: Optional[Path] = WorkspaceOpt) -> None:
+    """Merge the same work seen in several sources (DOI, then title+year+first author, then source ids).
+
+    Writes the `works` table and a merge report (reports/dedup.md).
+
+    Example: mining dedup --workspace ws
+    """
+    from mining.pipeline import dedup_stage
+    from mining.store import Workspace
+
+    config = _config(workspace)
+    ws = Workspace(config.workspace)
+    try:
+        ws.require()
+        summary = dedup_stage(ws, config)
+    except MiningError as exc:
+        _fail(exc)
+        return
+    out.print_json(json.dumps(summary, default=str))
+    console.print(f"merge report: {ws.reports_dir / 'dedup.md'}")
+
+
+class TableName(str, Enum):
+    works = "works"
+    records = "records"
+
+
+class OutFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+@app.command()
+def records(
+    out_file: Path = typer.Option(..., "--out", "-o", help="File to write."),
+    workspace: Optional[Path] = WorkspaceOpt,
+    fmt: Optional[OutFormat] = typer.Option(None, "--format", help="csv, jsonl or parquet (default: from the file suffix)."),
+    table: TableName = typer.Option(TableName.works, "--table", help="works (deduplicated; default) or records (as ingested)."),
+) -> None:
+    """Write the stored works (or raw records) in the documented schema (`mining schema`).
+
+    Example: mining records --workspace ws --out works.jsonl
+    """
+    from mining.export import write_frame
+    from mining.store import Workspace
+
+    ws = Workspace(_config(workspace).workspace)
+    try:
+        ws.require()
+        frame = ws.records() if table is TableName.records else ws.read_table("works")
+        path = write_frame(frame, out_file, fmt.value if fmt else None)
+    except MiningError as exc:
+        _fail(exc)
+        return
+    console.print(f"{len(frame):,} {table.value} written to {path}")
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats the tool reads (names for --format).
+
+    Example: mining formats
+    """
+    from mining.ingest.base import registry
+
+    table = Table("format", "source", "kind", "description")
+    for name, cls in sorted(registry().items()):
+        table.add_row(name, cls.source, cls.kind, cls.description)
+    out.print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the record schema (column, type, meaning) as Markdown.
+
+    Example: mining schema > SCHEMA.md
+    """
+    from mining.schema import schema_markdown
+
+    sys.stdout.write(schema_markdown() + "\n")
+
+
+@app.command()
+def run(
+    demo: bool = typer.Option(False, "--demo", help="Run on the embedded demo exports in data/demo/."),
+    inputs: Optional[list[Path]] = typer.Argument(None, help="Export files to ingest first (optional: the workspace may already hold them)."),
+    workspace: Optional[Path] = WorkspaceOpt,
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default ./out)."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip malformed records instead of stopping."),
+) -> None:
+    """Run the whole pipeline: ingest, dedup, and write the outputs to --out.
+
+    With --demo and no --workspace, the workspace is out/demo-workspace.
+
+    Example: mining run --demo
+    """
+    from mining.pipeline import demo_inputs, run_pipeline
+
+    config = _config(workspace, out_dir)
+    if demo and workspace is None:
+        config = config.replace(workspace=Path(config.out_dir) / "demo-workspace")
+    try:
+        paths = list(inputs or [])
+        if demo:
+            paths += demo_inputs(config)
+        with _progress() as bar:
+            task = bar.add_task("ingest", total=None)
+            result = run_pipeline(config, paths, skip_bad=skip_bad,
+                                  progress=lambda p, n: bar.update(task, description=p.name, completed=n))
+    except MiningError as exc:
+        _fail(exc)
+        return
+    table = Table("stage", "result")
+    for stage, summary in result.stages.items():
+        table.add_row(stage, json.dumps(summary, default=str)[:200])
+    out.print(table)
+    console.print(f"done in {result.seconds:.1f} s; outputs in {result.out_dir}:")
+    for path in result.outputs:
+        console.print(f"  {path}")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    n_records: int = typer.Option(100_000, "--records", help="Records in the generated WoS plain-text file."),
+    compare: bool = typer.Option(True, "--compare/--no-compare", help="Also time metaknowledge on the same file."),
+) -> None:
+    """Parse speed and peak memory on a large WoS plain-text file, against metaknowledge.
+
+    Writes eval/reports/bench_ingest.json and .md.
+
+    Example: mining bench ingest --records 100000
+    """
+    from mining.bench_ingest import run_ingest_benchmark
+
+    result = run_ingest_benchmark(records=n_records, out_dir=state.config.reports_dir, compare=compare)
+    out.print_json(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
