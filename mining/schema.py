@@ -14,9 +14,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STR = pa.string()
 INT = pa.int64()
@@ -52,6 +55,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("doi", STR, "DOI, normalised: lower case, no 'https://doi.org/' or 'doi:' prefix."),
     Column("authors", STR_LIST, "Authors (patents: inventors) in order, full names where the source has them ('Surname, Given')."),
     Column("addresses", STR_LIST, "Raw affiliation / address strings in source order, each once (patents: assignee addresses where given)."),
+    Column("address_countries", STR_LIST, "Country (ISO 3166-1 alpha-2) of each address where the source states it separately (OpenAlex), aligned with addresses; '' where not given."),
     Column("author_address", pa.list_(LINK), "Author-address links: {author: index into authors, address: index into addresses}, in order."),
     Column("reprint_address", STR, "Reprint / corresponding address (WoS RP, Scopus Correspondence Address)."),
     Column("cited_by", INT, "Citation count reported by the source at export time (WoS TC, Scopus Cited by)."),
@@ -94,7 +98,8 @@ DOC_TYPES = (
 # "Proceedings Paper" alone (conference paper); "Article; Early Access" is an article.
 _DOC_TYPE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\b(correction|erratum|retraction|retracted)\b", "erratum"),
-    (r"\breview\b", "review"),
+    (r"^(conference review|proceedings)$", "other"),  # Scopus: a proceedings overview; OpenAlex: a whole volume
+    (r"\b(review|short survey)\b", "review"),
     (r"\b(article|journal-article|journal article|journals|^j$|^ar$)\b", "article"),
     (r"\b(proceedings paper|conference paper|conference|proceedings-article|meeting abstract|^cp$|^c$|conferences)\b", "conference_paper"),
     (r"\b(book chapter|book-chapter|chapter|^ch$)\b", "book_chapter"),
@@ -139,12 +144,12 @@ def normalise_issn(value: str | None) -> str | None:
     return f"{match.group(1)}-{match.group(2).upper()}" if match else None
 
 
-_IPC = re.compile(r"^\s*([A-H])\s*(\d{2})\s*([A-Z])\s*-?0*(\d{1,4})\s*/\s*(\d{1,6})")
-_IPC_WIPO14 = re.compile(r"^([A-H])(\d{2})([A-Z])(\d{4})(\d{6})$")  # G06N0003080000
+_IPC = re.compile(r"^\s*([A-HY])\s*(\d{2})\s*([A-Z])\s*-?0*(\d{1,4})\s*/\s*(\d{1,6})")
+_IPC_WIPO14 = re.compile(r"^([A-HY])(\d{2})([A-Z])(\d{4})(\d{6})$")  # G06N0003080000
 
 
 def normalise_ipc(code: str | None) -> str | None:
-    """IPC/CPC code in any common spelling -> ``'G06N 3/08'``.
+    """IPC/CPC code in any common spelling -> ``'G06N 3/08'`` (sections A-H, and CPC's Y).
 
     Accepts ``G06N 3/08``, ``G06N3/08``, ``G06N-003/08`` (Derwent) and ``G06N   3/0800`` (WIPO padded) and ``G06N0003080000`` (WIPO 14-character).
     Returns None when the string is not a group-level code.

@@ -15,7 +15,7 @@ import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator, TextIO
+from typing import Any, Callable, ClassVar, Iterator, TextIO
 
 from mining.errors import HINT_ENCODING, HINT_SKIP_BAD, InputError, Location
 
@@ -171,12 +171,18 @@ def csv_rows(
     quoting: int = csv.QUOTE_MINIMAL,
     required: tuple[str, ...] = (),
     layout_name: str = "CSV",
+    preamble: Callable[[list[str]], bool] | None = None,
+    realign: Callable[[list[str], list[str]], list[str] | None] | None = None,
 ) -> Iterator[tuple[int, int, dict[str, str]]]:
     """Stream a delimited export as ``(record_no, line_no, {header: cell})``.
 
     Handles a UTF-8 BOM, CRLF, quoted cells with newlines and a trailing empty column. A row with more
     cells than headers keeps the first ``len(header)`` cells when the extra ones are empty, and is a bad
     record otherwise (the fields would be shifted). A missing required header is an error for the file.
+    ``preamble``: a test on the first row; when true that row is skipped and the next one is the header
+    (Google Patents writes ``search URL:,...`` above its header). Line numbers always count every line.
+    ``realign``: called with (header, cells) for a row with extra non-empty cells; returns the cells
+    fixed to the header's width (the row is kept, with a warning) or None (a bad record).
     """
     csv.field_size_limit(sys.maxsize)
     with open_text(path, newline="") as handle:
@@ -185,13 +191,18 @@ def csv_rows(
             header = next(reader)
         except StopIteration:
             raise InputError(Location(path, line=1), "the file is empty", "export the records again") from None
+        if preamble is not None and preamble(header):
+            header = next(reader, [])
+            if not header:
+                raise InputError(Location(path, line=reader.line_num + 1), "no header after the first line", "export the records again")
+        header_line = reader.line_num
         header = [h.strip() for h in header]
         while header and header[-1] == "":
             header.pop()  # trailing delimiter on the header line (WoS 2017 tab files)
         missing = [name for name in required if name not in header]
         if missing:
             raise InputError(
-                Location(path, line=1, field=", ".join(missing)),
+                Location(path, line=header_line, field=", ".join(missing)),
                 f"header is not a known {layout_name} layout: missing column(s) {missing}",
                 "name the format with --format, or re-export with all fields",
             )
@@ -205,14 +216,16 @@ def csv_rows(
                 continue
             record_no += 1
             if len(cells) > width:
-                extra = cells[width:]
-                if any(c.strip() for c in extra):
-                    bad.fail(
-                        Location(path, line=start, record=record_no, field=f"column {width + 1}"),
-                        f"row has {len(cells)} cells but the header has {width}: fields would be shifted",
-                    )
-                    continue
-                cells = cells[:width]
+                if any(c.strip() for c in cells[width:]):
+                    location = Location(path, line=start, record=record_no, field=f"column {width + 1}")
+                    fixed = realign(header, cells) if realign is not None else None
+                    if fixed is None:
+                        bad.fail(location, f"row has {len(cells)} cells but the header has {width}: fields would be shifted")
+                        continue
+                    bad.warn(location, f"row has {len(cells) - width} more cell(s) than the header; realigned")
+                    cells = fixed
+                else:
+                    cells = cells[:width]
             elif len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             yield record_no, start, dict(zip(header, cells))
