@@ -45,8 +45,8 @@ Decisions (the why behind the rules):
   arxiv > derwent > lens_patents > google_patents > patentsview, then input order) gives the work its
   id, provenance fields and every value it has; empty fields are filled from the other records in the
   same order; the abstract is the longest, ``cited_by`` the largest, keywords the case-insensitive union;
-  ``authors`` + ``addresses`` + ``author_address`` come together from the record with the most addresses
-  (so the links stay valid); ``ipc`` + ``ipc_editions`` and ``priority_numbers`` + ``priority_countries``
+  ``authors`` + ``addresses`` (+ ``address_countries``) + ``author_address`` come together from the record
+  with the most addresses (so the links stay valid); ``ipc`` + ``ipc_editions`` and ``priority_numbers`` + ``priority_countries``
   also come together from one record.
 """
 
@@ -888,7 +888,8 @@ def _source_id_edges(
 _SURVIVOR_ONLY = ("record_id", "source", "source_format", "source_id", "kind", "file", "file_sha256", "record_no", "line_no")
 #: Columns taken together from one record: the first listed decides which record.
 _LINKED = (("doc_type", "doc_type_raw"), ("ipc", "ipc_editions"), ("priority_numbers", "priority_countries"))
-_AUTHOR_BLOCK = ("authors", "addresses", "author_address")
+#: Taken together from the record with the most addresses, so author-address links stay valid.
+_AUTHOR_BLOCK = tuple(c for c in ("authors", "addresses", "address_countries", "author_address") if c in COLUMN_NAMES)
 _UNION_LISTS = ("author_keywords", "index_keywords")
 
 

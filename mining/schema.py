@@ -100,6 +100,7 @@ _DOC_TYPE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\b(correction|erratum|retraction|retracted)\b", "erratum"),
     (r"^(conference review|proceedings)$", "other"),  # Scopus: a proceedings overview; OpenAlex: a whole volume
     (r"\b(review|short survey)\b", "review"),
+    (r"^proceedings-article$", "conference_paper"),  # Crossref / OpenAlex
     (r"\b(article|journal-article|journal article|journals|^j$|^ar$)\b", "article"),
     (r"\b(proceedings paper|conference paper|conference|proceedings-article|meeting abstract|^cp$|^c$|conferences)\b", "conference_paper"),
     (r"\b(book chapter|book-chapter|chapter|^ch$)\b", "book_chapter"),
