@@ -104,6 +104,7 @@ def _worker_ours(path: Path) -> dict[str, Any]:
 
     baseline = _maxrss_mib()
     bad = BadRecords()
+    cpu = time.process_time()
     start = time.perf_counter()
     count = 0
     batch: list[dict[str, Any]] = []
@@ -115,13 +116,17 @@ def _worker_ours(path: Path) -> dict[str, Any]:
     if batch:
         count += to_table(batch).num_rows
     seconds = time.perf_counter() - start
-    return {"records": count, "seconds": seconds, "peak_rss_mib": _maxrss_mib(), "baseline_rss_mib": baseline, "bad": len(bad.bad)}
+    return {
+        "records": count, "seconds": seconds, "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mib": _maxrss_mib(), "baseline_rss_mib": baseline, "bad": len(bad.bad),
+    }
 
 
 def _worker_metaknowledge(path: Path) -> dict[str, Any]:
     import metaknowledge  # optional dependency (extra "bench")
 
     baseline = _maxrss_mib()
+    cpu = time.process_time()
     start = time.perf_counter()
     collection = metaknowledge.RecordCollection(str(path))
     count = 0
@@ -130,7 +135,10 @@ def _worker_metaknowledge(path: Path) -> dict[str, Any]:
             record.get(tag)
         count += 1
     seconds = time.perf_counter() - start
-    return {"records": count, "seconds": seconds, "peak_rss_mib": _maxrss_mib(), "baseline_rss_mib": baseline, "bad": len(collection.errors)}
+    return {
+        "records": count, "seconds": seconds, "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mib": _maxrss_mib(), "baseline_rss_mib": baseline, "bad": len(collection.errors),
+    }
 
 
 def _run_worker(kind: str, path: Path) -> dict[str, Any]:

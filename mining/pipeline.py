@@ -19,6 +19,7 @@ import mining
 from mining.config import PROJECT_ROOT, Config
 from mining.export import write_frame
 from mining.ingest.runner import FileResult, Progress, ingest_paths
+from mining.schema import WORK_SCHEMA
 from mining.store import Workspace, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def dedup_stage(workspace: Workspace, config: Config) -> dict[str, Any]:
 
     records = workspace.records()
     result = deduplicate(records, title_threshold=config.dedup_title_threshold)
-    workspace.write_table("works", result.works)
+    workspace.write_table("works", result.works, schema=WORK_SCHEMA)
     workspace.write_table("dedup_pairs", result.pairs)
     workspace.write_report("dedup.md", result.report_markdown())
     workspace.write_report("dedup.json", json.dumps(result.summary, indent=2, default=str))

@@ -38,7 +38,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("record_id", STR, "Stable id: 'r' + 16 hex of sha1(source, source_id); same record re-exported gets the same id."),
     Column("source", STR, "Database it came from: wos, scopus, ieee, openalex, lens, arxiv, derwent, google_patents, lens_patents, patentsview."),
     Column("source_format", STR, "Parser that read it, e.g. wos_plaintext, wos_tab, scopus_csv."),
-    Column("source_id", STR, "The source's own id: WoS UT, Scopus EID, IEEE article number, OpenAlex W-id, Lens ID, arXiv id, patent publication number."),
+    Column("source_id", STR, "The source's own id: WoS UT, Scopus EID, IEEE article number, OpenAlex W-id, Lens ID (papers), arXiv id; patents: the publication number as 'CC-NUMBER-KIND' (e.g. US-2023377099-A1)."),
     Column("kind", STR, "'paper' or 'patent'."),
     Column("doc_type", STR, "Normalised document type: article, review, conference_paper, book_chapter, book, editorial, letter, erratum, preprint, data_paper, other, patent_application, granted_patent, patent (kind unknown)."),
     Column("doc_type_raw", STR, "Document type exactly as the source wrote it."),
@@ -82,7 +82,7 @@ LIST_COLUMNS = frozenset(c.name for c in COLUMNS if pa.types.is_list(c.type))
 WORK_COLUMNS: tuple[Column, ...] = (
     Column("work_id", STR, "Id of the merged work: the record_id of the surviving record."),
     Column("merged_record_ids", STR_LIST, "record_id of every record merged into this work (itself included)."),
-    Column("identifiers", STR_LIST, "Union of identifiers of the merged records, 'scheme:value' (doi:, wos:, eid:, openalex:, ...)."),
+    Column("identifiers", STR_LIST, "Union of identifiers of the merged records: 'doi:<doi>' and '<source>:<source_id>' (wos:WOS:..., scopus:2-s2.0-..., openalex:W..., google_patents:US-...-B2)."),
     Column("sources", STR_LIST, "Sources of the merged records."),
     Column("provenance", STR_LIST, "'file#record_no' of every merged record."),
 )
@@ -97,7 +97,8 @@ DOC_TYPES = (
 # "Article; Proceedings Paper" (a journal article also in proceedings: an article) or
 # "Proceedings Paper" alone (conference paper); "Article; Early Access" is an article.
 _DOC_TYPE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"\b(correction|erratum|retraction|retracted)\b", "erratum"),
+    # "Retraction" is the notice; "Article; Retracted Publication" is the (flagged) article itself.
+    (r"\b(correction|erratum|retraction)\b", "erratum"),
     (r"^(conference review|proceedings)$", "other"),  # Scopus: a proceedings overview; OpenAlex: a whole volume
     (r"\b(review|short survey)\b", "review"),
     (r"^proceedings-article$", "conference_paper"),  # Crossref / OpenAlex

@@ -42,6 +42,8 @@ def test_normalise_ipc(raw: str, expected: str | None) -> None:
         ("proceedings-article", "conference_paper"),
         ("Review; Early Access", "review"),
         ("Correction", "erratum"),
+        ("Retraction", "erratum"),
+        ("Article; Retracted Publication", "article"),
         ("Book Chapter", "book_chapter"),
         ("Editorial Material", "editorial"),
         ("IEEE Journals", "article"),

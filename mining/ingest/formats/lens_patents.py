@@ -28,7 +28,7 @@ from typing import Iterator
 
 from mining.errors import Location
 from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
-from mining.ingest.formats.google_patents import doc_type_from_kind, parse_date
+from mining.ingest.formats.google_patents import doc_type_from_kind, hyphenate_publication_number, parse_date
 from mining.schema import normalise_ipc, record_id
 
 SOURCE = "lens_patents"
@@ -123,11 +123,15 @@ class LensPatentsCsv(Parser):
             assignees = split_multi(row.get("Applicants"), SEP)
             if not assignees:
                 assignees = [_OWNER_DATE.sub("", owner) for owner in split_multi(row.get("Owners"), SEP)]
+            # The publication number (Display Key "CN 112418292 A" -> "CN-112418292-A", the form every patent
+            # parser uses) is the source id, so dedup matches the same publication across sources; the
+            # Lens ID is the fallback when the Display Key is not a publication number.
+            source_id = hyphenate_publication_number(row.get("Display Key", "")) or lens_id
             yield {
-                "record_id": record_id(SOURCE, lens_id, title, year),
+                "record_id": record_id(SOURCE, source_id, title, year),
                 "source": SOURCE,
                 "source_format": self.name,
-                "source_id": lens_id,
+                "source_id": source_id,
                 "kind": "patent",
                 "doc_type": doc_type,
                 "doc_type_raw": doc_type_raw,
