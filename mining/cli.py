@@ -229,6 +229,7 @@ def run(
 def bench_ingest(
     n_records: int = typer.Option(100_000, "--records", help="Records in the generated WoS plain-text file."),
     compare: bool = typer.Option(True, "--compare/--no-compare", help="Also time metaknowledge on the same file."),
+    repeat: int = typer.Option(3, "--repeat", help="Runs per measurement (alternating parsers; the fastest is kept)."),
 ) -> None:
     """Parse speed and peak memory on a large WoS plain-text file, against metaknowledge.
 
@@ -238,7 +239,7 @@ def bench_ingest(
     """
     from mining.bench_ingest import run_ingest_benchmark
 
-    result = run_ingest_benchmark(records=n_records, out_dir=state.config.reports_dir, compare=compare)
+    result = run_ingest_benchmark(records=n_records, out_dir=state.config.reports_dir, compare=compare, repeat=repeat)
     out.print_json(json.dumps(result, default=str))
 
 

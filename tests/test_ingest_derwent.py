@@ -143,7 +143,7 @@ def test_doc_type_from_kind(kind: str | None, expected: str) -> None:
 
 
 def test_values_one_per_line_or_separated() -> None:
-    assert _values({"AU": "LI Y\x1fWANG X"}, "AU") == ("LI Y", "WANG X")
-    assert _values({"PN": "CN1-A; WO2-A1;\x1fUS3-B2"}, "PN") == ("CN1-A", "WO2-A1", "US3-B2")
+    assert _values({"AU": "LI Y\n   WANG X"}, "AU") == ("LI Y", "WANG X")
+    assert _values({"PN": "CN1-A; WO2-A1;\n   US3-B2"}, "PN") == ("CN1-A", "WO2-A1", "US3-B2")
     assert _values({"DC": "Q38 (Hoisting; Lifting); X25 (Electric)"}, "DC") == ("Q38 (Hoisting; Lifting)", "X25 (Electric)")
     assert _values({}, "AE") == ()

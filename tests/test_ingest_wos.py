@@ -362,10 +362,60 @@ def test_errors_are_the_same_in_tiny_blocks(monkeypatch: pytest.MonkeyPatch, tmp
     assert str(tiny.value) == str(normal.value)
 
 
+def test_fast_and_slow_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record through the line-by-line state machine gives the same rows as the fast path."""
+    calls: list[str] = []
+    feed = wos._TagStream.feed
+
+    def counting_feed(self: wos._TagStream, entry: str, line: int) -> wos.TaggedRecord | None:
+        calls.append(entry[:2])
+        return feed(self, entry, line)
+
+    monkeypatch.setattr(wos._TagStream, "feed", counting_feed)
+    for path in (TWO_PAPER, SAVEDRECS):
+        calls.clear()
+        fast, _ = rows_of(path)
+        assert set(calls) == {"FN", "VR", "EF"}  # only the file structure took the slow path
+        monkeypatch.setattr(wos, "_FAST_TAGS", frozenset())  # no record passes the fast checks
+        slow, _ = rows_of(path)
+        monkeypatch.setattr(wos, "_FAST_TAGS", wos.KNOWN_TAGS - {"ER", "EF", "FN", "VR"})
+        assert "PT" in calls and slow == fast
+
+
+def test_lines_inside_the_cited_references_are_checked(tmp_path: Path) -> None:
+    lines = _lines(TWO_PAPER)
+    assert lines[21] == "   Kim J., 1993, MENTAL CAUSATION, P189" and lines[25] == "NR 13"
+    bad_lines = lines.copy()
+    bad_lines[21] = "Kim J., 1993, MENTAL CAUSATION, P189"  # a reference that lost its indentation (line 22)
+    with pytest.raises(InputError) as info:
+        rows_of(_write(tmp_path, "cr.txt", "\n".join(bad_lines)))
+    assert (info.value.location.line, info.value.location.record) == (22, 1)
+    ok_lines = lines.copy()
+    ok_lines.insert(25, "XX a tag between CR and NR")  # out of the usual order: fine
+    rows, bad = rows_of(_write(tmp_path, "cr_ok.txt", "\n".join(ok_lines)))
+    assert len(rows) == 2 and not bad.bad and rows[0]["cited_by"] == 1
+
+
 def test_empty_field_with_continuation_and_unknown_tag(tmp_path: Path) -> None:
     text = _fixture_text(TWO_PAPER).replace("SO SYNTHESE\n", "SO\n   SYNTHESE\nXX new tag\n")
     rows, bad = rows_of(_write(tmp_path, "odd.txt", text))
     assert rows[0]["venue"] == "SYNTHESE" and not bad.bad
+
+
+def test_bench_file_replicates_the_seed(tmp_path: Path) -> None:
+    from mining.bench_ingest import build_bench_file, run_ingest_benchmark
+
+    path = build_bench_file(SAVEDRECS, 70, tmp_path / "bench.txt")
+    rows, bad = rows_of(path)
+    assert len(rows) == 70 and not bad.bad
+    assert [row["source_id"] for row in rows[:2]] == ["WOS:BENCH000000001", "WOS:BENCH000000002"]
+    assert len({row["source_id"] for row in rows}) == 70
+    assert rows[32]["title"] == rows[0]["title"] and rows[32]["doi"] == rows[0]["doi"]  # replica 33 = seed record 1
+    report = run_ingest_benchmark(records=40, out_dir=tmp_path / "reports", work_dir=tmp_path / "work", compare=False, repeat=1)
+    assert [run["records"] for run in report["ours"]] == [40, 120]
+    assert report["metaknowledge"] is None and "skipped" in report["note"]
+    assert (tmp_path / "reports" / "bench_ingest.json").is_file()
+    assert "mining bench ingest" in (tmp_path / "reports" / "bench_ingest.md").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -57,7 +57,6 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
@@ -98,13 +97,13 @@ def looks_like_citation(entry: str) -> bool:
 _C1_ENTRY_SPLIT = re.compile(r";\s*(?=\[)")
 
 
-#: Separates the lines (or values) of one tag inside a field string (a control character no export uses).
-SEP = "\x1f"
+#: Separates the lines (or values) of one tag inside a field's text: a newline and the three spaces that
+#: start a continuation line, so a plain-text field's text is exactly the file's text.
+SEP = "\n   "
 
-#: What may follow a tag: a space and the value, nothing, or (folded) a continuation line.
-_TAG_ENDS = (" ", "", SEP)
-_PT_LINE = re.compile(r"\nPT(?=[ \n]|\Z)")  # a literal prefix: the regex engine skips ahead fast
-#: Characters read per block; the blocks are cut at line ends, so memory is bounded by this, not the file.
+#: What may follow a tag: a space and the value, or nothing (the value, if any, is on continuation lines).
+_TAG_ENDS = (" ", "")
+#: Characters read per block; blocks are cut at line ends, so memory is bounded by this, not by the file.
 BLOCK_CHARS = 1 << 20
 
 
@@ -113,7 +112,8 @@ class TaggedRecord:
     """One ``PT``..``ER`` record.
 
     ``fields`` maps each tag to its text as in the file, its lines separated by :data:`SEP` (so a one-line
-    field is a plain string and nothing is split or joined until a row builder asks for it).
+    field is a plain string and nothing is split or joined until a row builder asks for it; the first
+    line may be empty when the text starts on a continuation line).
     """
 
     record_no: int
@@ -148,15 +148,15 @@ def iter_tagged(
 ) -> Iterator[TaggedRecord]:
     """Stream the ``PT``..``ER`` records of a tagged file, checking the syntax (see the module docstring).
 
-    Records with a syntax problem are reported through ``bad`` and not yielded. How it stays fast while
-    streaming: the file is read in blocks of about :data:`BLOCK_CHARS` characters cut after an ``ER`` line;
-    continuation lines are folded into their tag's line with one ``str.replace`` per block and the block
-    is split into one entry per field; then a whole record becomes its ``{tag: text}`` dict in a single
-    comprehension (each entry split at its first space), and one size comparison and one key-set
-    comparison prove it well formed (no repeated tag, no unknown tag, no malformed line: a malformed line
-    cannot yield a known tag as its key). Any record that fails those checks goes through
-    :meth:`_TagStream.feed`, entry by entry, which finds and reports the exact problem; the result is the
-    same either way, only slower.
+    Records with a syntax problem are reported through ``bad`` and not yielded.
+
+    How it stays fast while streaming: the file is read in blocks of about :data:`BLOCK_CHARS` characters
+    cut after an ``ER`` line. For each record, one regex ``findall`` turns its lines into ``(tag, text)``
+    pairs (a field's continuation lines included in its text) and ``dict`` makes the record; two counts
+    and two comparisons prove it well formed (keys plus continuation lines equal to all lines: no
+    malformed line and no repeated tag; keys within the known tags). No Python code runs per line or per
+    field. A record that fails a check goes through :meth:`_TagStream.feed`, line by line, which finds
+    and reports the exact problem; the result is the same either way, only slower.
 
     ``tab_continuations`` also accepts continuation lines indented with a tab (Derwent writes the
     ``DS`` designated-states lines that way); WoS never does, so there such a line is an error.
@@ -169,14 +169,17 @@ def iter_tagged(
     stream.finish(layout)
 
 
-def _blocks(path: Path) -> Iterator[tuple[int, str]]:
-    """``(first line number, text)`` blocks of whole lines, cut after an ER line where one is in reach.
+#: One field: a tag (then a space, or the end of the line), its text and its continuation lines.
+_FIELD_LINE = re.compile(r"\n([A-Z][A-Z0-9])(?: |(?=\n)|$)([^\n]*(?:\n   [^\n]*)*)")
 
-    A block never ends inside a record unless a record is longer than 8 blocks (or the file has no ER):
-    then it ends at a line end and the slow path carries the record over to the next block.
+
+def _blocks(path: Path) -> Iterator[str]:
+    """The file as blocks of whole lines (final newline removed), cut after an ER line where one is in reach.
+
+    A block ends inside a record only when no ER line is found in 8 blocks' worth of text (a huge
+    record, or not a tagged file): the slow path then carries the open record over to the next block.
     """
     tail = ""
-    line = 1
     with open_text(path) as handle:
         while chunk := handle.read(BLOCK_CHARS):
             buf = tail + chunk if tail else chunk
@@ -188,11 +191,31 @@ def _blocks(path: Path) -> Iterator[tuple[int, str]]:
             if cut < 0:
                 tail = buf
                 continue
-            block, tail = buf[:cut], buf[cut + 1 :]
-            yield line, block
-            line += block.count("\n") + 1
+            tail = buf[cut + 1 :]
+            yield buf[:cut]
     if tail:
-        yield line, tail
+        yield tail
+
+
+def _fast_fields(text: str, start: int, stop: int, field_lines: Callable[[str, int, int], list[tuple[str, str]]]) -> dict[str, str]:
+    """``{tag: text}`` of the record ``text[start:stop]`` (``start`` at the newline before its PT line).
+
+    The cited references (``CR``: most of a record's bytes, one reference a line, and in WoS exports
+    followed by ``NR``) are taken as one slice up to the ``NR`` line instead of being scanned by the
+    regex. The caller's line check still covers the slice: any line in it that is not a continuation
+    line (or a CR that repeats) makes the record fail and go to the slow path, so this changes the
+    speed, never the result. Without CR or NR the whole record goes through the regex.
+    """
+    cr = text.find("\nCR ", start, stop)
+    if cr < 0:
+        return dict(field_lines(text, start, stop))
+    nr = text.find("\nNR ", cr, stop)
+    if nr < 0:
+        return dict(field_lines(text, start, stop))
+    fields = dict(field_lines(text, start, cr))
+    fields["CR"] = text[cr + 4 : nr]  # replaces an earlier CR: the key count then shows the repetition
+    fields.update(field_lines(text, nr, stop))
+    return fields
 
 
 class _TagStream:
@@ -201,7 +224,7 @@ class _TagStream:
     def __init__(self, path: Path, bad: BadRecords, tab_continuations: bool = False) -> None:
         self.path = path
         self.bad = bad
-        self.continuation_starts: tuple[str, ...] = ("   ", SEP, "\t") if tab_continuations else ("   ", SEP)
+        self.continuation_starts: tuple[str, ...] = ("   ", "\t") if tab_continuations else ("   ",)
         self.fields: dict[str, str] | None = None  # the open record (slow path), None between records
         self.blank_after: dict[str, int] | None = None
         self.cur_tag = ""  # tag a continuation line belongs to ("" outside any field)
@@ -211,57 +234,55 @@ class _TagStream:
         self.ended = False  # EF seen (and nothing after it)
         self.seen_any = False
         self.unknown_tags: set[str] = set()
-        self.last_line = 0
+        self.last_line = 0  # last line with something on it: what a truncation message names
 
     def records(self) -> Iterator[TaggedRecord]:
         fast_tags = _FAST_TAGS
-        for block_line, block in _blocks(self.path):
-            if SEP in block:
-                block = block.replace(SEP, " ")
-            text = block.replace("\n   ", SEP)
-            entries = text.split("\n")
-            pt_lines = _pt_lines(block, block_line)
-            i, n = 0, len(entries)
-            while i < n:
-                entry = entries[i]
+        field_lines = _FIELD_LINE.findall
+        line = 1  # line number of the line starting at ``pos``
+        for block in _blocks(self.path):
+            # Framed by newlines, every line (the first included) starts after a "\n" and ends at one.
+            text = "\n" + block + "\n"
+            pos, end = 1, len(text)
+            while pos < end:
                 if self.fields is None and not self.skipping:
-                    if not entry:
-                        i += 1
+                    if text[pos] == "\n":  # a blank line between records
+                        pos += 1
+                        line += 1
                         continue
-                    if entry[:3] == "PT ":
-                        try:
-                            j = entries.index("ER", i)
-                        except ValueError:
-                            j = -1
-                        if j > 0:
-                            # Split each entry at its first space: a key is a known tag only when the line
-                            # was "TG value" (or "TG" alone), so the key check also checks the line shapes.
-                            fields = {tag: value for tag, _, value in map(str.partition, entries[i:j], repeat(" "))}
-                            if len(fields) == j - i and fields.keys() <= fast_tags:
+                    if text.startswith("PT ", pos):
+                        stop = text.find("\nER\n", pos)
+                        if stop > 0:
+                            lines = text.count("\n", pos - 1, stop)
+                            fields = _fast_fields(text, pos - 1, stop, field_lines)
+                            if len(fields) + text.count(SEP, pos, stop) == lines and fields.keys() <= fast_tags:
                                 self.record_no += 1
                                 self.seen_any, self.ended, self.cur_tag = True, False, ""
-                                self.record_line = next(pt_lines)
-                                yield TaggedRecord(self.record_no, self.record_line, fields)
-                                i = j + 1
+                                self.record_line = line
+                                yield TaggedRecord(self.record_no, line, fields)
+                                line += lines  # now the line of ER
+                                self.last_line = line
+                                line += 1
+                                pos = stop + 4
                                 continue
-                record = self.feed(entries, i, block_line, pt_lines)
+                stop = text.find("\n", pos)
+                entry = text[pos:stop]
+                record = self.feed(entry, line)
                 if record is not None:
                     yield record
-                i += 1
-            content = block.rstrip()
-            if content:  # the last line with something on it: what a truncation message should name
-                self.last_line = block_line + content.count("\n")
+                if entry and not entry.isspace():
+                    self.last_line = line
+                line += 1
+                pos = stop + 1
 
-    def feed(self, entries: list[str], i: int, block_line: int, pt_lines: Iterator[int]) -> TaggedRecord | None:
-        """The slow path: one entry through the full state machine. Returns a record when it closes one."""
-        entry = entries[i]
+    def feed(self, entry: str, line: int) -> TaggedRecord | None:
+        """The slow path: one line through the full state machine. Returns the record this line closes."""
         path, bad = self.path, self.bad
         tag = entry[:2]
         end = entry[2:3]
         is_tag = end in _TAG_ENDS and (tag in KNOWN_TAGS or bool(_TAG_SHAPE.match(tag)))
         fields = self.fields
         if is_tag and tag == "PT":
-            line = next(pt_lines)
             if fields is not None:
                 bad.fail(
                     Location(path, line=line, record=self.record_no),
@@ -280,23 +301,23 @@ class _TagStream:
             if fields is not None:
                 record = TaggedRecord(self.record_no, self.record_line, fields, self.blank_after)
             elif not self.skipping:
-                bad.fail(Location(path, line=_entry_line(entries, i, block_line)), "ER without a record (no PT before it)")
+                bad.fail(Location(path, line=line), "ER without a record (no PT before it)")
             self.fields, self.cur_tag, self.skipping = None, "", False
             return record
         if not entry or entry.isspace():
             if fields is not None and self.cur_tag:
                 self.blank_after = self.blank_after or {}
-                self.blank_after[self.cur_tag] = self.blank_after.get(self.cur_tag, 0) + 1 + entry.count(SEP)
+                self.blank_after[self.cur_tag] = self.blank_after.get(self.cur_tag, 0) + 1
             return None
         if entry.startswith(self.continuation_starts) and (self.cur_tag or self.skipping):
-            if fields is not None and self.cur_tag:  # a continuation line at a block start, or tab-indented
-                fields[self.cur_tag] += SEP + entry.lstrip(" \t").lstrip(SEP)
+            if fields is not None and self.cur_tag:
+                fields[self.cur_tag] += "\n" + entry if entry.startswith("   ") else SEP + entry.lstrip("\t")
             return None
         if is_tag and tag in ("FN", "VR", "EF"):
             self.seen_any = True
             if fields is not None:
                 bad.fail(
-                    Location(path, line=_entry_line(entries, i, block_line), record=self.record_no),
+                    Location(path, line=line, record=self.record_no),
                     f"record {self.record_no} (line {self.record_line}) is not closed by ER before {tag}",
                 )
                 self.fields = None
@@ -306,7 +327,6 @@ class _TagStream:
             return None
         if self.skipping:
             return None
-        line = _entry_line(entries, i, block_line)
         if is_tag:
             if fields is None:
                 bad.fail(Location(path, line=line, field=tag), f"field {tag} outside a record (no PT before it)")
@@ -329,7 +349,7 @@ class _TagStream:
             elif entry.startswith(" "):
                 problem = "line starts with a space but is not a continuation (three spaces)"
             else:
-                problem = f"line is neither a field tag nor a continuation: {entry.split(SEP)[0][:60]!r}"
+                problem = f"line is neither a field tag nor a continuation: {entry[:60]!r}"
             record = self.record_no if fields is not None else None
             bad.fail(Location(path, line=line, record=record, field=self.cur_tag or None), problem)
         if fields is not None:
@@ -356,23 +376,6 @@ class _TagStream:
             )
         if self.unknown_tags:
             log.debug("%s: tags not in the known WoS/Derwent lists (kept, unused): %s", path, sorted(self.unknown_tags))
-
-
-def _pt_lines(block: str, block_line: int) -> Iterator[int]:
-    """Line numbers of the PT lines of a block, in order (counted on the block, at C speed)."""
-    if block.startswith("PT") and block[2:3] in ("", " ", "\n"):
-        yield block_line
-    line, pos = block_line, 0
-    for match in _PT_LINE.finditer(block):
-        start = match.start() + 1
-        line += block.count("\n", pos, start)
-        pos = start
-        yield line
-
-
-def _entry_line(entries: list[str], index: int, block_line: int) -> int:
-    """Line of entry ``index`` of a block (only on error paths: it counts every line before it)."""
-    return block_line + index + sum(entry.count(SEP) for entry in entries[:index])
 
 
 #: Every tag of WoS core collection and Derwent Innovations Index exports (their published field tag lists).
@@ -404,9 +407,23 @@ def field_text(fields: Mapping[str, str], tag: str) -> str | None:
     value = fields.get(tag)
     if not value:
         return None
-    if SEP in value:
-        value = " ".join(part.strip() for part in value.split(SEP))
-    return value.strip() or None
+    return (_join_lines(value) if SEP in value else value.strip()) or None
+
+
+def _join_lines(value: str) -> str:
+    return " ".join(part.strip() for part in value.split(SEP)).strip()
+
+
+#: The WoS tags read as text, in the order :func:`_wos_texts` returns them.
+_WOS_TEXT_TAGS = ("UT", "PY", "PD", "EA", "TI", "DI", "TC", "DT", "PT", "SN", "EI", "AB", "DE", "ID", "LA", "SO", "RP", "WC", "SC")
+
+
+def _wos_texts(fields: Mapping[str, str]) -> list[str | None]:
+    """:func:`field_text` of every tag of :data:`_WOS_TEXT_TAGS` in one comprehension (not 19 calls)."""
+    return [
+        ((_join_lines(v) if SEP in v else v.strip()) or None) if v else None
+        for v in map(fields.get, _WOS_TEXT_TAGS)
+    ]
 
 
 def field_values(fields: Mapping[str, str], tag: str) -> tuple[str, ...]:
@@ -489,12 +506,13 @@ def _name_key(name: str) -> str:
 
 
 def _addresses(
-    c1: str, authors: tuple[str, ...], where: Callable[[str], Location], bad: BadRecords
+    c1: str, authors: tuple[str, ...], where: Callable[[str], Location], bad: BadRecords, entry_per_line: bool
 ) -> tuple[tuple[str, ...], tuple[dict[str, int], ...]] | None:
     """C1 (entries separated by :data:`SEP`) -> (distinct addresses in order, author-address links).
 
     None when the record is bad (a cited reference inside C1). ``where("C1")`` locates C1's first line
-    (called only on error: finding a line costs a walk over the record).
+    (called only on error: finding a line costs a walk over the record); with ``entry_per_line`` (plain
+    text) the bad entry's own line is reported.
     """
     addresses: list[str] = []
     index: dict[str, int] = {}
@@ -516,7 +534,7 @@ def _addresses(
                 address = entry[close + 1 :].strip()
         elif looks_like_citation(entry):
             location = where("C1")
-            if location.line is not None and SEP in c1:  # plain text: one entry per line
+            if entry_per_line and location.line is not None:
                 location.line += offset
             bad.fail(
                 location,
@@ -582,46 +600,38 @@ def build_wos_row(
     def where(tag: str) -> Location:
         return Location(path, line=line_of(tag) if line_of else line_no, record=record_no, field=tag)
 
-    ut = field_text(fields, "UT")
+    ut, py, pd, ea, title, doi_raw, tc, dt, pt, sn, ei, ab, de, id_, la, so, rp, wc, sc = _wos_texts(fields)
     if not ut:
         bad.fail(where("UT"), "required field UT (WoS accession number) is missing")
         return None
     year: int | None = None
-    py = field_text(fields, "PY")
     if py:
         if len(py) == 4 and py.isdigit():
             year = int(py)
         else:
             bad.fail(where("PY"), f"PY is not a four-digit year: {py[:40]!r}")
             return None
-    pd = field_text(fields, "PD")
-    ea = field_text(fields, "EA")
     if year is None and ea:
         year = _month_day(ea)[0]  # early-access records have no PY yet
     authors = field_values(fields, "AF") or field_values(fields, "AU")
     c1 = fields.get("C1")
     if c1:
-        parsed = _addresses(c1, authors, where, bad)
+        parsed = _addresses(c1, authors, where, bad, line_of is not None)
         if parsed is None:
             return None
         addresses, links = parsed
     else:
         addresses, links = (), ()
-    title = field_text(fields, "TI")
-    doi_raw = field_text(fields, "DI")
     doi = normalise_doi(doi_raw)
     if doi_raw and doi is None:
         bad.warn(where("DI"), f"not a DOI: {doi_raw[:60]!r}")
-    tc = field_text(fields, "TC")
     cited_by = None
     if tc:
         if tc.isdigit():
             cited_by = int(tc)
         else:
             cited_by = to_int(tc, bad, where("TC"))
-    dt = field_text(fields, "DT") or field_text(fields, "PT")
-    sn = field_text(fields, "SN")
-    ei = field_text(fields, "EI")
+    dt = dt or pt
     return {
         "record_id": record_id("wos", ut, title, year),
         "source": "wos",
@@ -631,11 +641,11 @@ def build_wos_row(
         "doc_type": _doc_type(dt) if dt else "other",
         "doc_type_raw": dt,
         "title": title,
-        "abstract": field_text(fields, "AB"),
-        "author_keywords": _split(field_text(fields, "DE")),
-        "index_keywords": _split(field_text(fields, "ID")),
-        "language": field_text(fields, "LA"),
-        "venue": field_text(fields, "SO"),
+        "abstract": ab,
+        "author_keywords": _split(de),
+        "index_keywords": _split(id_),
+        "language": la,
+        "venue": so,
         "issn": _issn(sn) if sn else None,
         "eissn": _issn(ei) if ei else None,
         "year": year,
@@ -644,10 +654,10 @@ def build_wos_row(
         "authors": authors,
         "addresses": addresses,
         "author_address": links,
-        "reprint_address": field_text(fields, "RP"),
+        "reprint_address": rp,
         "cited_by": cited_by,
-        "wos_categories": _split(field_text(fields, "WC")),
-        "research_areas": _split(field_text(fields, "SC")),
+        "wos_categories": _split(wc),
+        "research_areas": _split(sc),
         "file": path.name,
         "file_sha256": None,
         "record_no": record_no,
