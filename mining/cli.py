@@ -28,6 +28,8 @@ console = Console(stderr=True)
 out = Console()
 
 WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace folder (default ./workspace, or MINING_WORKSPACE).")
+RulesOpt = typer.Option(None, "--rules", help="Rules folder (keywords.yaml, patent_codes.yaml, topics.yaml, policies/); default ./rules of the project.")
+PolicyOpt = typer.Option("report", "--policy", "-p", help="Decision policy: a name in RULES/policies/ (report, cset) or a YAML file.")
 
 
 class _State:
@@ -193,8 +195,9 @@ def run(
     workspace: Optional[Path] = WorkspaceOpt,
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default ./out)."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip malformed records instead of stopping."),
+    policy: str = PolicyOpt,
 ) -> None:
-    """Run the whole pipeline: ingest, dedup, and write the outputs to --out.
+    """Run the whole pipeline: ingest, dedup, classify, and write the outputs to --out.
 
     With --demo and no --workspace, the workspace is out/demo-workspace.
 
@@ -211,7 +214,7 @@ def run(
             paths += demo_inputs(config)
         with _progress() as bar:
             task = bar.add_task("ingest", total=None)
-            result = run_pipeline(config, paths, skip_bad=skip_bad,
+            result = run_pipeline(config, paths, skip_bad=skip_bad, policy=policy,
                                   progress=lambda p, n: bar.update(task, description=p.name, completed=n))
     except MiningError as exc:
         _fail(exc)
@@ -223,6 +226,143 @@ def run(
     console.print(f"done in {result.seconds:.1f} s; outputs in {result.out_dir}:")
     for path in result.outputs:
         console.print(f"  {path}")
+
+
+
+
+def _embed_cache(config: Config) -> Path:
+    return Path(config.workspace) / "cache" / "embeddings"
+
+
+@app.command()
+def classify(
+    workspace: Optional[Path] = WorkspaceOpt,
+    rules: Optional[Path] = RulesOpt,
+    policy: str = PolicyOpt,
+    no_model: bool = typer.Option(False, "--no-model", help="Rules and codes only (no classifier)."),
+) -> None:
+    """Decide for every work whether it counts as AI (score, reasons, borderline flag) and assign topics.
+
+    After an edit of the keyword file only rules and policy re-run (model scores are reused); a change
+    report lists what flipped, by rule (reports/classify-changes.md).
+
+    Example: mining classify --workspace ws --policy report
+    """
+    from mining.classify.scorer import load_scorer, load_topic_model
+    from mining.classify.stage import classify_workspace
+    from mining.store import Workspace
+
+    config = _config(workspace).replace(rules_dir=rules)
+    ws = Workspace(config.workspace)
+    try:
+        ws.require()
+        scorer, embed = load_scorer(config.models_dir, _embed_cache(config))
+        result = classify_workspace(ws, config, policy, None if no_model else scorer, embed, load_topic_model(config.models_dir))
+    except MiningError as exc:
+        _fail(exc)
+        return
+    out.print_json(json.dumps(result.as_dict(), default=str))
+    console.print(f"change report: {ws.reports_dir / 'classify-changes.md'}")
+
+
+@app.command("classify-text")
+def classify_text(
+    rules: Optional[Path] = RulesOpt,
+    policy: str = PolicyOpt,
+    no_model: bool = typer.Option(False, "--no-model", help="Rules and codes only (no classifier)."),
+) -> None:
+    """Classify JSON lines from stdin, one JSON line out per line in.
+
+    Input: {"id", "title", "abstract", "keywords", "kind", "ipc"} or {"text"} alone.
+    Output: {"id", "is_ai", "score", "borderline", "decided_by", "reasons", "topics"}.
+
+    Example: echo '{"id": "1", "title": "Deep learning for crop yield"}' | mining classify-text
+    """
+    import pandas as pd
+
+    from mining.classify.scorer import load_scorer, load_topic_model
+    from mining.classify.stage import classify_records
+
+    config = _config().replace(rules_dir=rules)
+    rows = []
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            _fail(MiningError(f"<stdin> line {number}: not JSON ({exc.msg}); send one JSON object per line"))
+            return
+        if not isinstance(item, dict) or not (item.get("text") or item.get("title") or item.get("abstract")):
+            _fail(MiningError(f"<stdin> line {number}: needs 'title'/'abstract' or 'text'"))
+            return
+        keywords = item.get("keywords") or []
+        rows.append({
+            "work_id": str(item.get("id", number)), "kind": item.get("kind") or "paper",
+            "title": item.get("title") or item.get("text"), "abstract": item.get("abstract"),
+            "author_keywords": keywords if isinstance(keywords, list) else [str(keywords)],
+            "ipc": item.get("ipc") or [], "pub_date": item.get("pub_date"),
+        })
+    if not rows:
+        return
+    try:
+        scorer, embed = load_scorer(config.models_dir, None)
+        frame, _ = classify_records(pd.DataFrame(rows), config, policy, None if no_model else scorer, embed,
+                                    load_topic_model(config.models_dir))
+    except MiningError as exc:
+        _fail(exc)
+        return
+    for row in frame.to_dict("records"):
+        sys.stdout.write(json.dumps({
+            "id": row["work_id"], "is_ai": bool(row["is_ai"]), "score": row["score"], "borderline": bool(row["borderline"]),
+            "decided_by": row["decided_by"], "reasons": json.loads(row["reasons"]), "topics": list(row["topics"]),
+        }, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def explain(
+    record: str = typer.Argument(..., help="A work id, record id, source id (UT, EID, ...) or DOI."),
+    workspace: Optional[Path] = WorkspaceOpt,
+) -> None:
+    """Why a work was (not) counted as AI: decision, reasons, the rule hits with their text, topics.
+
+    Example: mining explain WOS:000402365200010 --workspace ws
+    """
+    from mining.classify.explain import explain_work
+    from mining.store import Workspace
+
+    ws = Workspace(_config(workspace).workspace)
+    try:
+        ws.require()
+        report = explain_work(ws, record)
+    except MiningError as exc:
+        _fail(exc)
+        return
+    out.print_json(json.dumps(report, default=str, ensure_ascii=False))
+
+
+@app.command()
+def train(
+    labels: list[Path] = typer.Option(..., "--labels", "-l", help="Labelled files (CSET JSONL, arXiv sample, or CSV/JSONL with record_id,label); repeat the option."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Artefact folder (default models/ai-classifier)."),
+    cache: Optional[Path] = typer.Option(Path(".cache/embeddings"), "--cache", help="Embedding cache folder."),
+) -> None:
+    """Train the AI classifier (lexical + MiniLM embedding + stacker) and write it with its model card.
+
+    The CSET dev file gives the TUNE half (choices) and the TEST half (kept out for `mining evaluate`).
+
+    Example: mining train -l ../shared/data/ai_labelled/arxiv_union_sample200k.jsonl.gz -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz -l ../shared/data/ai_labelled/cset_micro_sample_train.jsonl
+    """
+    from mining.classify.scorer import AI_MODEL_DIR
+    from mining.classify.train import train_classifier
+
+    config = _config()
+    try:
+        card = train_classifier(labels, out_dir or config.models_dir / AI_MODEL_DIR, cache)
+    except (MiningError, ValueError) as exc:
+        _fail(exc)
+        return
+    out.print_json(json.dumps(card, default=str))
 
 
 @bench_app.command("ingest")

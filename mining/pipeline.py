@@ -1,6 +1,6 @@
 """The whole pipeline, stage after stage, each reading and writing the workspace.
 
-Stages so far: ingest -> dedup -> export. Later stages (classify, resolve, tables) plug in here.
+Stages so far: ingest -> dedup -> classify (AI decision + topics) -> export. Later stages (classify, resolve, tables) plug in here.
 Every run writes a run manifest (inputs with hashes, config, code version, per-stage counts).
 """
 
@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mining
 from mining.config import PROJECT_ROOT, Config
@@ -21,6 +21,9 @@ from mining.export import write_frame
 from mining.ingest.runner import FileResult, Progress, ingest_paths
 from mining.schema import WORK_SCHEMA
 from mining.store import Workspace, atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,31 @@ def dedup_stage(workspace: Workspace, config: Config) -> dict[str, Any]:
     return result.summary
 
 
+def classify_stage(workspace: Workspace, config: Config, policy: str = "report", use_model: bool = True) -> dict[str, Any]:
+    """AI decision, reasons and topics for every work (tables ``classification``, ``rule_hits``, ``topics``)."""
+    from mining.classify.scorer import load_scorer, load_topic_model
+    from mining.classify.stage import classify_workspace
+
+    scorer, embed = load_scorer(config.models_dir, Path(config.workspace) / "cache" / "embeddings")
+    result = classify_workspace(workspace, config, policy, scorer if use_model else None, embed, load_topic_model(config.models_dir))
+    return result.as_dict()
+
+
+def classified_works(workspace: Workspace) -> "pd.DataFrame":
+    """Works joined with their decision and topics: what analysts open first."""
+    return workspace.sql(
+        "SELECT w.work_id, w.kind, w.doc_type, w.year, w.title, w.venue, w.doi, w.sources, c.is_ai, c.score, "
+        "c.borderline, c.decided_by, c.rules_positive, c.codes, c.p_model, t.topics, t.topic_sources, c.reasons "
+        "FROM works w JOIN classification c USING (work_id) LEFT JOIN topics t USING (work_id) ORDER BY w.work_id"
+    )
+
+
 def run_pipeline(
     config: Config,
     inputs: list[Path],
     skip_bad: bool = False,
     progress: Progress | None = None,
+    policy: str = "report",
 ) -> RunResult:
     """Ingest ``inputs`` into ``config.workspace`` (already-stored files are skipped), deduplicate,
     and write the outputs to ``config.out_dir``."""
@@ -90,6 +113,8 @@ def run_pipeline(
                   for sha, entry in manifest.items()]
 
     run.stages["dedup"] = dedup_stage(workspace, config)
+    run.stages["classify"] = classify_stage(workspace, config, policy)
+    run.outputs.append(str(write_frame(classified_works(workspace), out_dir / "classification.csv")))
     works = workspace.read_table("works")
     run.outputs.append(str(write_frame(works, out_dir / "works.csv")))
     run.outputs.append(str(write_frame(works, out_dir / "works.parquet")))

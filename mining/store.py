@@ -224,6 +224,6 @@ class Workspace:
             if self.tables_dir.exists():
                 for path in sorted(self.tables_dir.glob("*.parquet")):
                     con.execute(f"CREATE VIEW \"{path.stem}\" AS SELECT * FROM read_parquet('{path.as_posix()}')")
-            return con.execute(query).df()
+            return to_frame(con.sql(query).to_arrow_table())
         finally:
             con.close()

@@ -31,7 +31,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from mining.classify.rules import TopicMap
-from mining.classify.text import normalise_text
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,9 @@ def _best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
 
 def topic_texts(frame: pd.DataFrame) -> list[str]:
     """The text the topic model (and the AI classifier) embeds: normalised title + abstract."""
-    return [normalise_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
+    from mining.classify.stage import texts_of
+
+    return texts_of(frame)
 
 
 def wos_topic_lists(frame: pd.DataFrame, topic_map: TopicMap) -> list[list[str] | None]:
