@@ -365,6 +365,65 @@ def train(
     out.print_json(json.dumps(card, default=str))
 
 
+@app.command("train-topics")
+def train_topics(
+    labels: list[Path] = typer.Option(..., "--labels", "-l", help="WoS exports (plain text or tab-delimited) whose SC/WC give the topics; repeat the option."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Artefact folder (default models/topic-classifier)."),
+    cache: Optional[Path] = typer.Option(Path(".cache/embeddings"), "--cache", help="Embedding cache folder."),
+) -> None:
+    """Train the topic text model (ten topics, multi-label) on WoS records, from their embeddings.
+
+    Example: mining train-topics -l ../shared/data/exports/wos_tabdelimited/scientopy_wos_2026_04_02_1000.txt
+    """
+    import pandas as pd
+
+    from mining.classify.rules import load_rules
+    from mining.classify.scorer import TOPIC_MODEL_DIR, make_embed
+    from mining.classify.topics import train_topic_model
+    from mining.ingest import read_file
+
+    config = _config()
+    try:
+        frame = pd.concat([read_file(p) for p in labels], ignore_index=True).drop_duplicates("record_id")
+        _, embed = make_embed(cache)
+        card = train_topic_model(frame, load_rules(config.rules_dir).topics, embed, out_dir or config.models_dir / TOPIC_MODEL_DIR,
+                                 sources=[p.name for p in labels])
+    except (MiningError, ValueError) as exc:
+        _fail(exc)
+        return
+    out.print_json(json.dumps(card, default=str))
+
+
+@app.command()
+def evaluate(
+    labels: list[Path] = typer.Option(..., "--labels", "-l", help="Labelled files; must include the CSET dev file (its TEST half is scored)."),
+    wos: Optional[list[Path]] = typer.Option(None, "--wos", help="WoS exports with SC/WC for the topic evaluation; repeat the option."),
+    cache: Optional[Path] = typer.Option(Path(".cache/embeddings"), "--cache", help="Embedding cache folder."),
+) -> None:
+    """Precision, recall and F1 with 95 % intervals on the held-out TEST split; topics against hidden WoS areas.
+
+    Writes eval/reports/classify.md and classify.json.
+
+    Example: mining evaluate -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz --wos ../shared/data/exports/wos_tabdelimited/scientopy_wos_2026_04_02_1000.txt
+    """
+    from mining.evaluate import evaluate_classification, evaluate_topics, write_classification_report
+
+    config = _config()
+    command = "mining evaluate " + " ".join([f"-l {p}" for p in labels] + [f"--wos {p}" for p in wos or []])
+    try:
+        result = evaluate_classification(labels, config, cache)
+        topics = evaluate_topics(wos, config, cache) if wos else None
+        path = write_classification_report(result, topics, config.reports_dir, command)
+    except (MiningError, ValueError) as exc:
+        _fail(exc)
+        return
+    console.print(f"report: {path}")
+    for name, row in result["rows"].items():
+        out.print(f"{name}: P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f}")
+    if topics:
+        out.print(f"topics: micro F1 {topics['micro_f1']:.3f}, macro F1 {topics['macro_f1']:.3f} on {topics['records']} WoS records")
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     n_records: int = typer.Option(100_000, "--records", help="Records in the generated WoS plain-text file."),
@@ -380,6 +439,28 @@ def bench_ingest(
     from mining.bench_ingest import run_ingest_benchmark
 
     result = run_ingest_benchmark(records=n_records, out_dir=state.config.reports_dir, compare=compare, repeat=repeat)
+    out.print_json(json.dumps(result, default=str))
+
+
+@bench_app.command("classify")
+def bench_classify(
+    labels: list[Path] = typer.Option(..., "--labels", "-l", help="Labelled file(s); the TEST half of the CSET dev file is used when present."),
+    n_records: Optional[int] = typer.Option(None, "--records", help="Use only the first N records."),
+    embed_all_sample: int = typer.Option(1000, "--embed-all-sample", help="Records on which embedding every record is timed."),
+) -> None:
+    """Classification records/s: cascade vs embedding every record, and a rules-only re-run.
+
+    Writes eval/reports/bench_classify.json and .md.
+
+    Example: mining bench classify -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz
+    """
+    from mining.bench_classify import run_classify_benchmark, write_benchmark
+
+    config = state.config
+    command = "mining bench classify " + " ".join(f"-l {p}" for p in labels)
+    result = run_classify_benchmark(labels, config, records=n_records, embed_all_sample=embed_all_sample)
+    path = write_benchmark(result, config.reports_dir, command)
+    console.print(f"report: {path}")
     out.print_json(json.dumps(result, default=str))
 
 
