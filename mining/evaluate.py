@@ -113,7 +113,7 @@ def evaluate_classification(label_paths: Sequence[Path], config: Config, embed_c
     rows: dict[str, dict[str, Any]] = {}
     rows["rules alone (report keyword list)"] = scores_with_ci(y, rules_pred)
     rows["lexical model alone (TF-IDF + LR)"] = scores_with_ci(y, p_lex >= model.threshold_lexical_)
-    rows["embedding model alone (MiniLM + LR)"] = scores_with_ci(y, p_emb >= model.threshold_embedding_)
+    rows["embedding model alone (MiniLM + MLP)"] = scores_with_ci(y, p_emb >= model.threshold_embedding_)
     decisions = {}
     for name in ("cset", "report"):
         policy = load_policy(name, config.rules_dir / "policies")

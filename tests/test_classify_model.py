@@ -162,7 +162,7 @@ def fitted():
     train, test = frame[~holdout], frame[holdout]
     embedder = FakeEmbedder()
     model = AIClassifier(embedder=embedder, min_df=1, max_features=20_000, lexical_Cs=(1.0, 4.0),
-                         embedding_Cs=(1.0,), cv_folds=3, random_state=0)
+                         embedding_Cs=(1.0,), embedding_mlp_alphas=(1e-2,), cv_folds=3, random_state=0)
     model.fit(train["text"].tolist(), train["label"].to_numpy())
     return model, embedder, test
 
@@ -259,6 +259,41 @@ def test_cache_returns_stored_vectors_and_embeds_only_misses(tmp_path):
     wrapped = CachedEmbedder(fake, reopened)
     assert wrapped.model_id == fake.model_id
     assert np.array_equal(wrapped.embed(["delta"]), mixed[[1]]) and fake.texts_embedded == 3
+    assert wrapped.stats == {"cache_hits": 1, "embedded": 0}
+
+
+# ------------------------------------------------------------- training
+
+
+def test_train_classifier_writes_artefact_and_model_card(tmp_path):
+    from mining.classify.train import train_classifier
+
+    # Real records rearranged: 180 union records written in CSET's shape under the dev file's name
+    # (so they split into TUNE/TEST), the other 180 stay TRAIN with the micro-sample head.
+    rows = [json.loads(line) for line in UNION.read_text("utf-8").splitlines()]
+    dev = tmp_path / "cset_arxiv_ai_binary_10pct_dev.jsonl"
+    dev.write_text("".join(json.dumps({"text": normalise_text(r["title"], r["abstract"]), "label": str(r["is_ai"]),
+                                       "meta": {"id": r["arxiv_id"], "year": int(r["year"])}}) + "\n"
+                           for r in rows[::2]), "utf-8")
+    train = tmp_path / "union.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]), "utf-8")
+    fake = FakeEmbedder()
+    card = train_classifier([train, MICRO, dev], tmp_path / "model", tmp_path / "cache", embedder=fake,
+                            lexical_Cs=(1.0,), embedding_Cs=(1.0,), embedding_mlp_alphas=(), min_df=1,
+                            max_features=20_000, cv_folds=3)
+    out = tmp_path / "model"
+    assert {p.name for p in out.iterdir()} == {"classifier.joblib", "classifier.json", "model_card.json", "MODEL_CARD.md"}
+    saved = json.loads((out / "model_card.json").read_text("utf-8"))
+    assert saved["split"]["tune"]["records"] + saved["split"]["test"]["records"] == 180
+    assert saved["split"]["train"]["records"] == 220
+    assert saved["thresholds"]["band"][0] <= saved["thresholds"]["threshold"] <= saved["thresholds"]["band"][1]
+    assert card["training"]["texts_embedded_this_run"] == fake.texts_embedded > 0
+    assert "TUNE metrics" in (out / "MODEL_CARD.md").read_text("utf-8")
+    # TEST records were never embedded (nor read for fitting): only TRAIN subset + TUNE.
+    n_tune = saved["split"]["tune"]["records"]
+    assert fake.texts_embedded <= saved["training"]["n_embedding_train"] + n_tune
+    model = AIClassifier.load(out, embedder=FakeEmbedder())
+    assert model.predict(["deep neural networks for image classification"]).shape == (1,)
 
 
 # ------------------------------------------------------------ real model

@@ -197,11 +197,11 @@ def _vectors_from_arrow(column: "pa.ChunkedArray") -> np.ndarray:
 
 
 def embed_cached(embedder: TextEmbedder, texts: Sequence[str], cache: EmbeddingCache | None,
-                 chunk_size: int = 2048) -> np.ndarray:
+                 chunk_size: int = 2048, stats: dict[str, int] | None = None) -> np.ndarray:
     """Embeddings of ``texts`` (in order), embedding only what ``cache`` lacks, ``chunk_size`` at a time.
 
     Identical texts are embedded once. Without a cache everything is embedded (still in chunks, with
-    progress logged).
+    progress logged). ``stats``, when given, accumulates ``cache_hits`` and ``embedded`` counts.
     """
     hashes = [text_hash(t) for t in texts]
     unique: dict[str, str] = {}
@@ -210,6 +210,9 @@ def embed_cached(embedder: TextEmbedder, texts: Sequence[str], cache: EmbeddingC
     model_id = embedder.model_id
     found = cache.get_many(model_id, list(unique)) if cache is not None else {}
     missing = [key for key in unique if key not in found]
+    if stats is not None:
+        stats["cache_hits"] = stats.get("cache_hits", 0) + len(found)
+        stats["embedded"] = stats.get("embedded", 0) + len(missing)
     if missing:
         log.info("embedding %d text(s) with %s (%d of %d unique found in the cache)",
                  len(missing), model_id, len(found), len(unique))
@@ -238,10 +241,12 @@ class CachedEmbedder:
         self.embedder = embedder
         self.cache = cache
         self.chunk_size = chunk_size
+        #: Running counts: texts found in the cache and texts embedded (unique per call).
+        self.stats: dict[str, int] = {"cache_hits": 0, "embedded": 0}
 
     @property
     def model_id(self) -> str:
         return self.embedder.model_id
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return embed_cached(self.embedder, texts, self.cache, chunk_size=self.chunk_size)
+        return embed_cached(self.embedder, texts, self.cache, chunk_size=self.chunk_size, stats=self.stats)
