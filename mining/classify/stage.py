@@ -77,9 +77,33 @@ def texts_of(frame: pd.DataFrame) -> list[str]:
             for t, a in zip(frame["title"], frame["abstract"])]
 
 
+class LazyTexts:
+    """Normalised title + abstract computed on first access per row (normalising every record of a
+    large corpus costs more than matching the rules, and most rows never reach the model)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.titles = frame["title"].to_numpy()
+        self.abstracts = frame["abstract"].to_numpy()
+        self._done: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    def __getitem__(self, i: int) -> str:
+        if i not in self._done:
+            t, a = self.titles[i], self.abstracts[i]
+            self._done[i] = normalise_text(t if isinstance(t, str) else None, a if isinstance(a, str) else None)
+        return self._done[i]
+
+
+def raw_text_hash(title: Any, abstract: Any) -> str:
+    """Hash of the raw title and abstract: keys stored model scores (a changed text is scored again)."""
+    return text_hash(f"{title if isinstance(title, str) else ''}\x1f{abstract if isinstance(abstract, str) else ''}")
+
+
 def score_texts(
     scorer: ModelScorer | None,
-    texts: Sequence[str],
+    texts: Sequence[str] | LazyTexts,
     model_mask: np.ndarray,
     embed_allowed: np.ndarray,
     previous: pd.DataFrame | None = None,
@@ -135,8 +159,8 @@ def decide_frame(
     """Decisions for every work: one row per work with the decision, its reasons and the probabilities."""
     evidences: list[Evidence] = [evidence_from({**row, "kind": kind}, row.get("codes") or [])
                                  for row, kind in zip(rules_out.to_dict("records"), works["kind"])]
-    texts = texts_of(works)
-    hashes = [text_hash(t) for t in texts]
+    texts = LazyTexts(works)
+    hashes = [raw_text_hash(t, a) for t, a in zip(works["title"].to_numpy(), works["abstract"].to_numpy())]
     model_version = scorer.model_version if scorer is not None else None
     keys = [f"{w}|{h}|{model_version}" for w, h in zip(works["work_id"], hashes)]
     model_mask = np.array([needs_model(policy, e) for e in evidences], dtype=bool)
