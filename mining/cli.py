@@ -351,7 +351,7 @@ def train(
 
     The CSET dev file gives the TUNE half (choices) and the TEST half (kept out for `mining evaluate`).
 
-    Example: mining train -l ../shared/data/ai_labelled/arxiv_union_sample200k.jsonl.gz -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz -l ../shared/data/ai_labelled/cset_micro_sample_train.jsonl
+    Example: mining train -l labels/arxiv_union_sample200k.jsonl.gz -l labels/cset_arxiv_ai_binary_10pct_dev.jsonl.gz -l labels/cset_micro_sample_train.jsonl
     """
     from mining.classify.scorer import AI_MODEL_DIR
     from mining.classify.train import train_classifier
@@ -373,7 +373,7 @@ def train_topics(
 ) -> None:
     """Train the topic text model (ten topics, multi-label) on WoS records, from their embeddings.
 
-    Example: mining train-topics -l ../shared/data/exports/wos_tabdelimited/scientopy_wos_2026_04_02_1000.txt
+    Example: mining train-topics -l exports/scientopy_wos_2026_04_02_1000.txt
     """
     import pandas as pd
 
@@ -404,7 +404,7 @@ def evaluate(
 
     Writes eval/reports/classify.md and classify.json.
 
-    Example: mining evaluate -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz --wos ../shared/data/exports/wos_tabdelimited/scientopy_wos_2026_04_02_1000.txt
+    Example: mining evaluate -l labels/cset_arxiv_ai_binary_10pct_dev.jsonl.gz --wos exports/scientopy_wos_2026_04_02_1000.txt
     """
     from mining.evaluate import evaluate_classification, evaluate_topics, write_classification_report
 
@@ -452,7 +452,7 @@ def bench_classify(
 
     Writes eval/reports/bench_classify.json and .md.
 
-    Example: mining bench classify -l ../shared/data/ai_labelled/cset_arxiv_ai_binary_10pct_dev.jsonl.gz
+    Example: mining bench classify -l labels/cset_arxiv_ai_binary_10pct_dev.jsonl.gz
     """
     from mining.bench_classify import run_classify_benchmark, write_benchmark
 

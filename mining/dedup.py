@@ -41,7 +41,7 @@ Decisions (the why behind the rules):
   thousands of titles a year start with "Deep learning based" stays fast; a cross-year pair inside such
   a block is then not counted as ``rejected_year``.
   Two duplicates whose titles differ both within the first 16 and within the last 16 characters are
-  missed (on the 2,792 real records of ``../shared/data/exports`` blocking finds every pair that
+  missed (on the 2,792 real records of the team's sample exports blocking finds every pair that
   an all-pairs comparison finds).
 * Patents: publication numbers match with their kind code; a record whose number has no kind code
   joins the records of the same number when they all have one kind code. Only a ``source_id`` that

@@ -21,7 +21,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 
 from mining.classify.embed import CachedEmbedder, Embedder, EmbeddingCache, cpu_count
 from mining.classify.labels import CSET_DEV_STEM, cset_split, load_labelled
