@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ClassVar, Iterator
 
-from mining.ingest.base import Parser, Row
+from mining.ingest.base import BadRecords, Parser, Row, csv_rows
 from mining.schema import normalise_doc_type, record_id
 
 
@@ -101,3 +101,27 @@ def paper_row(
     if row.get("pub_date") is None and year is not None:
         row["pub_date"] = str(year)
     return row
+
+
+class CsvParser(Parser):
+    """A CSV export read row by row through :func:`~mining.ingest.base.csv_rows`.
+
+    Subclasses set ``required`` and ``layout_name`` (for the header check and its error message),
+    optionally ``realign`` (see ``csv_rows``), and implement ``_row``, which returns a schema row or
+    None for a record it reported as bad.
+    """
+
+    required: ClassVar[tuple[str, ...]] = ()
+    layout_name: ClassVar[str] = "CSV"
+    realign: ClassVar[Callable[[list[str], list[str]], list[str] | None] | None] = None
+
+    def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
+        realign = type(self).realign
+        for record_no, line_no, cells in csv_rows(path, bad, required=self.required, layout_name=self.layout_name,
+                                                  realign=realign):
+            row = self._row(path, record_no, line_no, cells, bad)
+            if row is not None:
+                yield row
+
+    def _row(self, path: Path, record_no: int, line_no: int, cells: dict[str, str], bad: BadRecords) -> Row | None:
+        raise NotImplementedError

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 from mining.errors import Location
-from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
-from mining.ingest.common import AddressBook, clean, first_line_cells, paper_row
+from mining.ingest.base import BadRecords, Row, register, split_multi, to_int
+from mining.ingest.common import CsvParser, AddressBook, clean, first_line_cells, paper_row
 from mining.schema import normalise_doc_type, normalise_doi, normalise_issn
 
 REQUIRED = ("Document Title", "Authors", "Author Affiliations", "Publication Year")
@@ -70,7 +70,7 @@ def _aligned(cell: str | None) -> list[str]:
 
 
 @register
-class IeeeCsv(Parser):
+class IeeeCsv(CsvParser):
     """IEEE Xplore "Export > CSV" of search results."""
 
     name: ClassVar[str] = "ieee_csv"
@@ -84,11 +84,8 @@ class IeeeCsv(Parser):
         header = first_line_cells(head)
         return bool(header) and header[0] == "Document Title" and "Author Affiliations" in header
 
-    def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
-        for record_no, line_no, cells in csv_rows(path, bad, required=REQUIRED, layout_name="IEEE Xplore CSV"):
-            row = self._row(path, record_no, line_no, cells, bad)
-            if row is not None:
-                yield row
+    required: ClassVar[tuple[str, ...]] = REQUIRED
+    layout_name: ClassVar[str] = "IEEE Xplore CSV"
 
     def _row(self, path: Path, record_no: int, line_no: int, cells: dict[str, str], bad: BadRecords) -> Row | None:
         def get(name: str) -> str | None:

@@ -12,18 +12,18 @@ not claimed here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 from mining.errors import Location
-from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
-from mining.ingest.common import clean, first_line_cells, paper_row
+from mining.ingest.base import BadRecords, Row, register, split_multi, to_int
+from mining.ingest.common import CsvParser, clean, first_line_cells, paper_row
 from mining.schema import normalise_doi, normalise_issn
 
 REQUIRED = ("Lens ID", "Title", "Publication Year")
 
 
 @register
-class LensScholarlyCsv(Parser):
+class LensScholarlyCsv(CsvParser):
     """Lens.org scholarly search results exported as CSV."""
 
     name: ClassVar[str] = "lens_scholarly_csv"
@@ -37,11 +37,8 @@ class LensScholarlyCsv(Parser):
         header = first_line_cells(head)
         return "Lens ID" in header and "Publication Type" in header and "Jurisdiction" not in header
 
-    def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
-        for record_no, line_no, cells in csv_rows(path, bad, required=REQUIRED, layout_name="Lens scholarly CSV"):
-            row = self._row(path, record_no, line_no, cells, bad)
-            if row is not None:
-                yield row
+    required: ClassVar[tuple[str, ...]] = REQUIRED
+    layout_name: ClassVar[str] = "Lens scholarly CSV"
 
     def _row(self, path: Path, record_no: int, line_no: int, cells: dict[str, str], bad: BadRecords) -> Row | None:
         def get(name: str) -> str | None:

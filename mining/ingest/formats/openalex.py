@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
 from mining.errors import InputError, Location
-from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
-from mining.ingest.common import AddressBook, clean, first_line_cells, paper_row
+from mining.ingest.base import BadRecords, Parser, Row, register, split_multi, to_int
+from mining.ingest.common import CsvParser, AddressBook, clean, first_line_cells, paper_row
 from mining.ingest.formats.scopus import unescape
 from mining.ingest.jsonstream import JsonItem, JsonProblem, compressed_input_errors, iter_json, open_maybe_gzip, text_head
 from mining.schema import normalise_doi, normalise_issn
@@ -108,7 +108,7 @@ def partition_slots(slots: list[str], authors: int) -> list[list[str]] | None:
 
 
 @register
-class OpenAlexCsv(Parser):
+class OpenAlexCsv(CsvParser):
     """OpenAlex web-UI "Download > CSV" of a works search."""
 
     name: ClassVar[str] = "openalex_csv"
@@ -124,11 +124,8 @@ class OpenAlexCsv(Parser):
             return False
         return any(name.startswith("authorships.") for name in header) or "openalex.org/W" in head
 
-    def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
-        for record_no, line_no, cells in csv_rows(path, bad, required=("id",), layout_name="OpenAlex CSV"):
-            row = self._row(path, record_no, line_no, cells, bad)
-            if row is not None:
-                yield row
+    required: ClassVar[tuple[str, ...]] = ("id",)
+    layout_name: ClassVar[str] = "OpenAlex CSV"
 
     def _row(self, path: Path, record_no: int, line_no: int, cells: dict[str, str], bad: BadRecords) -> Row | None:
         def get(name: str) -> str | None:

@@ -30,11 +30,11 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 from mining.errors import Location
-from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
-from mining.ingest.common import AddressBook, clean, first_line_cells, paper_row
+from mining.ingest.base import BadRecords, Row, register, split_multi, to_int
+from mining.ingest.common import CsvParser, AddressBook, clean, first_line_cells, paper_row
 from mining.schema import normalise_doi, normalise_issn
 
 # ----------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def realign_row(header: list[str], cells: list[str]) -> list[str] | None:
 
 
 @register
-class ScopusCsv(Parser):
+class ScopusCsv(CsvParser):
     """Scopus "CSV" export, any of the three known layouts (read by column name)."""
 
     name: ClassVar[str] = "scopus_csv"
@@ -174,11 +174,9 @@ class ScopusCsv(Parser):
         header = first_line_cells(head)
         return "EID" in header and "Source title" in header
 
-    def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
-        for record_no, line_no, cells in csv_rows(path, bad, required=REQUIRED, layout_name="Scopus CSV", realign=realign_row):
-            row = self._row(path, record_no, line_no, cells, bad)
-            if row is not None:
-                yield row
+    required: ClassVar[tuple[str, ...]] = REQUIRED
+    layout_name: ClassVar[str] = "Scopus CSV"
+    realign = staticmethod(realign_row)
 
     def _row(self, path: Path, record_no: int, line_no: int, cells: dict[str, str], bad: BadRecords) -> Row | None:
         def get(name: str) -> str | None:
