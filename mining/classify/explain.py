@@ -21,10 +21,11 @@ def find_work(works: pd.DataFrame, key: str) -> pd.Series:
         if len(match):
             return match.iloc[0]
     wanted = {key, f"doi:{doi}"} if doi else {key}
-    for _, work in works.iterrows():
-        ids = set(work["merged_record_ids"]) | set(work["identifiers"])
-        if wanted & ids or any(i.split(":", 1)[-1] == key for i in work["identifiers"]):
-            return work
+    merged = works["merged_record_ids"].map(lambda ids: not wanted.isdisjoint(ids))
+    named = works["identifiers"].map(lambda ids: not wanted.isdisjoint(ids) or any(i.split(":", 1)[-1] == key for i in ids))
+    match = works[merged | named]
+    if len(match):
+        return match.iloc[0]
     raise StoreError(f"no work matches {key!r} (tried work id, record id, source id, DOI); list ids with `mining records`")
 
 
