@@ -98,7 +98,7 @@ def run_pipeline(
     policy: str = "report",
 ) -> RunResult:
     """Ingest ``inputs`` into ``config.workspace`` (already-stored files are skipped), deduplicate,
-    and write the outputs to ``config.out_dir``."""
+    classify (AI decision, reasons, topics) and write the outputs to ``config.out_dir``."""
     started = time.perf_counter()
     workspace = Workspace(config.workspace)
     out_dir = Path(config.out_dir)
