@@ -21,13 +21,13 @@ Not to be confused with the Lens *scholarly* export, which also has ``Lens ID`` 
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Iterator
 
 from mining.errors import Location
 from mining.ingest.base import BadRecords, Parser, Row, csv_rows, register, split_multi, to_int
+from mining.ingest.common import first_line_cells
 from mining.ingest.formats.google_patents import doc_type_from_kind, hyphenate_publication_number, parse_date
 from mining.schema import normalise_ipc, record_id
 
@@ -47,14 +47,6 @@ _PRIORITY = re.compile(r"^([A-Z]{2})(?:\s+|(?=\d))(.+?)(?:\s+(\d{4}-\d{2}-\d{2})
 _PCT = re.compile(r"^PCT/([A-Z]{2}\d{2,4}/\d+)(?:\s+(\d{4}-\d{2}-\d{2}))?$")
 _OWNER_DATE = re.compile(r"\s*\(\d{4}-\d{2}-\d{2}\)\s*$")
 _DISPLAY_KIND = re.compile(r"\s([A-Z]\d?)$")
-
-
-def _header(head: str) -> list[str]:
-    line = head.splitlines()[0] if head.strip() else ""
-    try:
-        return [h.strip() for h in next(csv.reader([line]), [])]
-    except csv.Error:
-        return []
 
 
 def parse_priority(value: str) -> tuple[str, str] | None:
@@ -86,7 +78,7 @@ class LensPatentsCsv(Parser):
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
-        header = set(_header(head))
+        header = set(first_line_cells(head))
         return {"Lens ID", "Jurisdiction"} <= header and bool({"Display Key", "Document Type"} & header)
 
     def records(self, path: Path, bad: BadRecords) -> Iterator[Row]:
